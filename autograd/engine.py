@@ -1,0 +1,301 @@
+"""The reverse-mode engine: ``backward`` and ``grad``.
+
+Traversal is iterative everywhere (no recursion limit on deep graphs):
+one pass counts, for every node reachable from the roots, how many
+consumers it has; a second pass runs each node's backward once all of its
+consumers have delivered their gradient (Kahn's algorithm), so the work is
+linear in the size of the graph.  Broadcast gradients are summed down to
+each input's shape here, in one place, for every op.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .grad_mode import STATE
+from .tensor import CLOCK, Tensor
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved "
+    "arrays after they have already been freed): {} was already run and its saved "
+    "arrays released. Specify retain_graph=True the first time you call backward() "
+    "or autograd.grad() if you need to backward through the graph again."
+)
+
+
+def _reduce_to(g: Any, shape: tuple[int, ...], op: Any) -> Any:
+    """Sum a broadcast gradient down to ``shape`` (the input's shape)."""
+    gshape = g.shape
+    lead = len(gshape) - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, gshape[lead:])):
+        raise RuntimeError(f"{op.name} returned a gradient of shape {gshape} for an input of shape {shape}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead or g.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any], create: bool) -> list[Any]:
+    out = []
+    for i, (t, g) in enumerate(zip(roots, grads)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward: output {i} is a {type(t).__name__}, not a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs, but this tensor has shape "
+                    f"{t.shape}; pass gradient= (an array of that shape) to backward()"
+                )
+            g = np.ones_like(t.data)
+        elif create and isinstance(g, Tensor):
+            if g.shape != t.shape:
+                raise RuntimeError(f"gradient has shape {g.shape} but the tensor has shape {t.shape}")
+            out.append(g)
+            continue
+        else:
+            g = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=t.data.dtype)
+            if g.shape != t.shape:
+                raise RuntimeError(f"gradient has shape {g.shape} but the tensor has shape {t.shape}")
+            g = g.copy()  # the user's array must never end up aliased by a .grad
+        out.append(Tensor._make(g, None) if create else g)
+    return out
+
+
+def _check_versions(fn: Any) -> None:
+    for i, x in enumerate(fn.inputs):
+        if isinstance(x, Tensor) and x._version > fn.stamp:
+            raise RuntimeError(
+                f"one of the tensors needed for gradient computation has been modified by an in-place "
+                f"operation: input {i} of {fn.name} (shape {x.shape}) changed after the op used it. "
+                "Recompute the forward pass after modifying it, or modify a copy."
+            )
+
+
+def _check_finite(fn: Any, grads: Sequence[Any]) -> None:
+    for i, gx in enumerate(grads):
+        if gx is None:
+            continue
+        arr = gx.data if isinstance(gx, Tensor) else np.asarray(gx)
+        if not np.all(np.isfinite(arr)):
+            kind = "nan" if np.isnan(arr).any() else "inf"
+            where = fn.site or "an unknown place (run the forward pass inside detect_anomaly() to record it)"
+            raise RuntimeError(
+                f"Function '{fn.name}Backward' returned {kind} values in its {i}th output.\n"
+                f"The {fn.name} op was created at:\n  {where}"
+            )
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[Any],
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    targets: Sequence[Tensor] | None = None,
+) -> list[Any] | None:
+    """Propagate ``grads`` from ``roots`` to the leaves.
+
+    Without ``targets``, accumulate into the leaves' ``.grad``; with them (the
+    ``grad()`` function), return the gradient of each target instead and leave
+    every ``.grad`` untouched.
+    """
+    retain = create_graph if retain_graph is None else retain_graph
+    create = create_graph
+    gs = _root_grads(roots, grads, create)
+
+    # Targets for grad(): leaves by identity, non-leaves by their node.
+    captured: dict[int, Any] = {}
+    target_nodes: dict[Any, int] = {}
+    target_leaves: set[int] = set()
+    if targets is not None:
+        for t in targets:
+            if t.grad_fn is not None:
+                target_nodes[t.grad_fn] = id(t)
+            else:
+                target_leaves.add(id(t))
+
+    # Pass 1: count consumers of every reachable node.
+    deps: dict[Any, int] = {}
+    stack = []
+    for r in roots:
+        fn = r.grad_fn
+        if fn is not None and fn not in deps:
+            deps[fn] = 0
+            stack.append(fn)
+    while stack:
+        fn = stack.pop()
+        inputs = fn.inputs
+        if inputs is None:
+            raise RuntimeError(_FREED.format(fn.name))
+        for x, need in zip(inputs, fn.needs):
+            if need:
+                child = x.grad_fn
+                if child is not None:
+                    if child in deps:
+                        deps[child] += 1
+                    else:
+                        deps[child] = 1
+                        stack.append(child)
+
+    claimed: set[int] = set()
+
+    def deliver_leaf(x: Tensor, gx: Any) -> None:
+        if targets is not None:
+            key = id(x)
+            if key in captured:
+                captured[key] = captured[key] + gx
+            elif key in target_leaves:
+                captured[key] = gx
+            return
+        old = x.grad
+        if create:
+            x.grad = gx if old is None else old + gx
+            return
+        if old is None:
+            gx = np.asarray(gx)
+            if not gx.flags.owndata or not gx.flags.writeable or id(gx) in claimed:
+                gx = gx.copy()
+            claimed.add(id(gx))
+            x.grad = Tensor._make(gx, None)
+        else:
+            x.grad = Tensor._make(old.data + gx, None)
+
+    # Seed the roots.
+    pending: dict[Any, Any] = {}
+    for r, g in zip(roots, gs):
+        fn = r.grad_fn
+        if fn is None:
+            deliver_leaf(r, g)
+        elif fn in pending:
+            pending[fn] = pending[fn] + g
+        else:
+            pending[fn] = g
+    ready = [fn for fn in pending if deps[fn] == 0]
+
+    anomaly = STATE.anomaly
+    saved_mode = STATE.grad_enabled
+    STATE.grad_enabled = create
+    try:
+        while ready:
+            fn = ready.pop()
+            g = pending.pop(fn, None)
+            inputs = fn.inputs
+            if inputs is None:
+                raise RuntimeError(_FREED.format(fn.name))
+            res = None
+            if g is not None:
+                if fn.retained is not None:
+                    _retain(fn, g, create)
+                if fn in target_nodes:
+                    captured[target_nodes[fn]] = g
+                if fn.stamp < CLOCK[0] and fn.saves_inputs:
+                    _check_versions(fn)
+                if create:
+                    out = None if fn.out is None else Tensor._make(fn.out, fn)
+                    res = fn.backward(g, out, *inputs)
+                else:
+                    res = fn.backward(g, fn.out, *fn.args)
+                if len(inputs) == 1:
+                    res = (res,)
+                if anomaly:
+                    _check_finite(fn, res)
+            needs = fn.needs
+            if not retain:
+                fn.release()
+            for i, x in enumerate(inputs):
+                if not needs[i]:
+                    continue
+                gx = None if res is None else res[i]
+                if gx is not None:
+                    if create and not isinstance(gx, Tensor):
+                        gx = Tensor._make(np.asarray(gx), None)
+                    xd = x.data
+                    if gx.shape != xd.shape:
+                        gx = _reduce_to(gx, xd.shape, fn)
+                    if gx.dtype != xd.dtype:
+                        gx = gx.astype(xd.dtype)
+                child = x.grad_fn
+                if child is None:
+                    if gx is not None:
+                        deliver_leaf(x, gx)
+                    continue
+                if gx is not None:
+                    if child in pending:
+                        pending[child] = pending[child] + gx
+                    else:
+                        pending[child] = gx
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
+                    ready.append(child)
+    finally:
+        STATE.grad_enabled = saved_mode
+
+    if targets is None:
+        return None
+    return [captured.get(id(t)) for t in targets]
+
+
+def _retain(fn: Any, g: Any, create: bool) -> None:
+    t = fn.retained()
+    if t is None:
+        return
+    if not create:
+        g = Tensor._make(np.array(g), None)
+    t.grad = g if t.grad is None else t.grad + g
+
+
+def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    """Accumulate gradients of ``roots`` into the leaves' ``.grad`` (``Tensor.backward``)."""
+    run_backward(roots, grads, retain_graph, create_graph)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
+
+    As ``torch.autograd.grad``: ``grad_outputs`` are the upstream gradients (None
+    for a one-element output); with ``create_graph=True`` the results are
+    themselves differentiable (higher-order gradients, Hessian-vector products).
+    """
+    outs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    ins = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if grad_outputs is None:
+        gos: Sequence[Any] = (None,) * len(outs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)) and len(outs) == 1:
+        gos = (grad_outputs,)
+    else:
+        gos = tuple(grad_outputs)
+    if len(gos) != len(outs):
+        raise ValueError(f"grad: {len(outs)} outputs but {len(gos)} grad_outputs")
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: input {i} is a {type(t).__name__}, not a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    results = run_backward(outs, gos, retain_graph, create_graph, targets=ins)
+    final: list[Tensor | None] = []
+    for i, (t, g) in enumerate(zip(ins, results or ())):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) appears not to have been used in the graph; "
+                    "set allow_unused=True if this is expected"
+                )
+            final.append(None)
+        elif isinstance(g, Tensor):
+            final.append(g)
+        else:
+            final.append(Tensor._make(np.array(g), None))
+    return tuple(final)

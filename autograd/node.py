@@ -1,0 +1,142 @@
+"""``Op``: one recorded operation, the node type of the graph, and the op registry.
+
+Every differentiable operation is a subclass with ``forward`` and ``backward``
+side by side.  ``forward`` receives NumPy arrays (or Python constants) and the
+op's attributes as instance fields; ``backward(g, out, *inputs)`` returns the
+gradient for each input as if all shapes were equal: the engine reduces
+broadcast gradients to each input's shape in one place.
+
+``backward`` is written with operators, ndarray-compatible methods and NumPy
+ufuncs.  In an ordinary backward pass its arguments are arrays; with
+``create_graph=True`` they are Tensors, NumPy dispatches the same calls to
+Tensor ops, and the backward pass is itself recorded.  One formula serves both.
+
+Subclasses register themselves by name in ``REGISTRY`` and declare ``samples``:
+the input shapes (and attributes) the gradient-check suite runs them on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from .grad_mode import STATE
+from .tensor import CLOCK, Tensor
+
+REGISTRY: dict[str, type[Op]] = {}
+
+_ndarray = np.ndarray
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LIBRARY_DIRS = tuple(os.path.join(_PACKAGE_ROOT, p) + os.sep for p in ("autograd", "nn", "optim"))
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One gradient-check case for an op.
+
+    ``shapes``: shape of each differentiable (Tensor) input, in call order.
+    ``kwargs``: the op's attributes, or a callable ``rng -> dict`` for attributes
+    that must be drawn to match the shapes (indices, masks, class targets).
+    ``domain``: where input values are drawn: ``"real"`` (|x| in [0.2, 2], distinct,
+    so kinks such as relu/abs at 0 and max ties are avoided), ``"positive"``
+    ((0.2, 2]: log, sqrt, a tensor exponent's base) or ``"unit"`` ((0.05, 0.95):
+    probabilities).
+    ``call``: how to invoke the op when it is not ``Op.apply(*tensors, **kwargs)``.
+    """
+
+    shapes: tuple[tuple[int, ...], ...]
+    kwargs: dict[str, Any] | Callable[[np.random.Generator], dict[str, Any]] = field(default_factory=dict)
+    domain: str = "real"
+    call: Callable[..., Tensor] | None = None
+
+
+def user_site() -> str:
+    """The first stack frame outside the library: where the user created an op."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f'File "{frame.f_code.co_filename}", line {frame.f_lineno}, in {frame.f_code.co_name}'
+
+
+class Op:
+    """A node of the recorded graph: the op that produced a Tensor.
+
+    Fields: ``inputs`` (the Tensors and constants the op was called with; None
+    once the graph is freed), ``args`` (their arrays), ``needs`` (which inputs
+    require grad), ``out`` (the output array, kept only when ``save_output``),
+    ``saved`` (op-specific arrays for backward), ``stamp`` (the in-place clock
+    at creation, to detect later modification of saved inputs), ``site``
+    (creation place, under ``detect_anomaly``), ``scope`` (the Module call stack,
+    for graph drawing) and ``retained`` (``retain_grad`` hook).
+    """
+
+    __slots__ = ("inputs", "args", "needs", "out", "saved", "stamp", "site", "scope", "retained")
+
+    samples: ClassVar[tuple[Sample, ...]] = ()
+    save_output: ClassVar[bool] = False
+    saves_inputs: ClassVar[bool] = True
+    attrs: ClassVar[tuple[str, ...]] = ()
+    abstract: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("abstract", False):
+            name = cls.__name__
+            if name in REGISTRY and REGISTRY[name] is not cls:
+                raise TypeError(f"an op named {name!r} is already registered ({REGISTRY[name].__module__})")
+            REGISTRY[name] = cls
+
+    def forward(self, *args: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, g: Any, out: Any, *inputs: Any) -> Any:
+        """Gradient per input (a single value for one input, else a tuple; None: no gradient)."""
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
+        """Run ``forward`` and, when grad mode is on and an input requires grad, record the op."""
+        op = cls.__new__(cls)
+        for k, v in attrs.items():
+            setattr(op, k, v)
+        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        out = op.forward(*args)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        if STATE.grad_enabled:
+            needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+            if True in needs:
+                op.inputs = inputs
+                op.args = args
+                op.needs = needs
+                op.out = out if cls.save_output else None
+                op.stamp = CLOCK[0]
+                op.site = user_site() if STATE.anomaly else None
+                op.scope = STATE.scope
+                op.retained = None
+                return Tensor._make(out, op)
+        return Tensor._make(out, None)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def attributes(self) -> dict[str, Any]:
+        """The op's non-tensor attributes (axis, stride, ...), for display."""
+        return {k: getattr(self, k) for k in self.attrs if hasattr(self, k)}
+
+    def release(self) -> None:
+        """Drop everything kept for backward; a later backward through this node raises."""
+        self.inputs = None
+        self.args = None
+        self.out = None
+        self.saved = None
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward>"
