@@ -10,7 +10,8 @@ each input's shape here, in one place, for every op.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

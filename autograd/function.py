@@ -53,7 +53,7 @@ class FunctionBackward(Op):
         if len(res) != n:
             raise RuntimeError(f"{self.name}.backward returned {len(res)} gradients but forward took {n} inputs")
         out_grads = []
-        for i, (r, x) in enumerate(zip(res, self.inputs)):
+        for i, r in enumerate(res):
             if r is None or not self.needs[i]:
                 out_grads.append(None)
                 continue

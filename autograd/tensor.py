@@ -22,7 +22,8 @@ in PyTorch.  Writing into ``t.data`` directly is not tracked.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -8,7 +8,8 @@ Ufuncs that have no derivative (sign, comparisons) return constant Tensors.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
