@@ -133,7 +133,7 @@ class Adam(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return the closure's loss."""
-        loss = self._run_closure(closure)
+        loss = self._begin_step(closure)
         for group in self.param_groups:
             amsgrad = bool(group["amsgrad"])
             beta1, beta2 = (float(b) for b in group["betas"])

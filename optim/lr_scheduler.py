@@ -284,4 +284,5 @@ class LambdaLR(LRScheduler):
                 raise ValueError(f"state dict has lr_lambdas entry {key!r} for no group")
         super().load_state_dict(state)
         for key, attrs in saved.items():
+            attrs = {name: _to_python(value) for name, value in dict(attrs).items()}
             vars(self.lr_lambdas[int(key)]).update(copy.deepcopy(attrs))

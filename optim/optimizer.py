@@ -27,6 +27,11 @@ from autograd import Tensor
 
 __all__ = ["Optimizer", "ParamsT"]
 
+_SET_MESSAGE = (
+    "optimizer parameters need to be organized in ordered collections, but the "
+    "ordering of tensors in sets will change between runs. Please use a list instead."
+)
+
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
 
@@ -87,6 +92,8 @@ class Optimizer:
                 "params argument given to the optimizer should be an iterable of "
                 "Tensors or dicts, but got a Tensor"
             )
+        if isinstance(params, set | frozenset):
+            raise TypeError(_SET_MESSAGE)
         if isinstance(params, dict):
             params = [params]
         self._check_group(defaults)
@@ -129,11 +136,7 @@ class Optimizer:
         if isinstance(raw, Tensor):
             raw = [raw]
         elif isinstance(raw, set | frozenset):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, "
-                "but the ordering of tensors in sets will change between runs. "
-                "Please use a list instead."
-            )
+            raise TypeError(_SET_MESSAGE)
         items = list(raw)
         if len(items) == 0:
             raise ValueError(f"parameter group {len(existing)} has no parameters")
@@ -186,26 +189,29 @@ class Optimizer:
         """Perform one update of every parameter that has a gradient."""
         raise NotImplementedError
 
-    @staticmethod
-    def _run_closure(closure: Callable[[], Any] | None) -> Any:
-        """Evaluate ``closure`` with gradient recording on, as PyTorch does."""
-        if closure is None:
-            return None
-        from autograd import enable_grad
+    def _begin_step(self, closure: Callable[[], Any] | None) -> Any:
+        """Evaluate ``closure`` with gradient recording on, as PyTorch does,
+        then check every gradient, so that a bad one stops the step before
+        any parameter has changed."""
+        loss = None
+        if closure is not None:
+            from autograd import enable_grad
 
-        with enable_grad():
-            return closure()
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and np.shape(p.grad.data) != p.data.shape:
+                    raise ValueError(
+                        f"gradient of shape {np.shape(p.grad.data)} does not match "
+                        f"its parameter's shape {p.data.shape}"
+                    )
+        return loss
 
     @staticmethod
     def _grad_of(p: Tensor) -> np.ndarray:
         """The gradient array of ``p`` in ``p``'s dtype (never written to)."""
-        grad = np.asarray(p.grad.data)
-        if grad.shape != p.data.shape:
-            raise ValueError(
-                f"gradient of shape {grad.shape} does not match parameter of shape "
-                f"{p.data.shape}"
-            )
-        return grad.astype(p.data.dtype, copy=False)
+        return np.asarray(p.grad.data).astype(p.data.dtype, copy=False)
 
     @staticmethod
     def _write(p: Tensor, new_value: np.ndarray) -> None:
@@ -250,8 +256,8 @@ class Optimizer:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
-        if not {"state", "param_groups"} <= set(state_dict):
-            raise ValueError("state_dict must have 'state' and 'param_groups' entries")
+        if "param_groups" not in state_dict:
+            raise ValueError("state_dict must have a 'param_groups' entry")
         saved_groups = list(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
@@ -284,7 +290,9 @@ class Optimizer:
             new_group["params"] = group["params"]
             new_groups.append(new_group)
         new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
-        for key, pstate in state_dict["state"].items():
+        # An optimizer without state (plain SGD) may come back from a file
+        # with no "state" entry at all: an empty dict leaves nothing to store.
+        for key, pstate in state_dict.get("state", {}).items():
             try:
                 k = int(key)
             except (TypeError, ValueError):

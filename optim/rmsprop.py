@@ -111,7 +111,7 @@ class RMSprop(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return the closure's loss."""
-        loss = self._run_closure(closure)
+        loss = self._begin_step(closure)
         for group in self.param_groups:
             momentum = float(group["momentum"])
             centered = bool(group["centered"])
