@@ -14,7 +14,7 @@ import numpy as np
 
 from .grad_mode import STATE
 from .node import Op, user_site
-from .tensor import CLOCK, Tensor
+from .tensor import TICK, Tensor
 
 
 class FunctionCtx:
@@ -31,7 +31,7 @@ class FunctionCtx:
 class FunctionBackward(Op):
     """The graph node of a user ``Function``; not a registered built-in op."""
 
-    __slots__ = ("fn_cls", "ctx")
+    __slots__ = ("fn_cls",)
     abstract = True
 
     @property
@@ -44,7 +44,7 @@ class FunctionBackward(Op):
         saved = STATE.grad_enabled
         STATE.grad_enabled = create
         try:
-            res = self.fn_cls.backward(self.ctx, grad_out)
+            res = self.fn_cls.backward(self.saved, grad_out)
         finally:
             STATE.grad_enabled = saved
         if not isinstance(res, tuple):
@@ -61,10 +61,6 @@ class FunctionBackward(Op):
                 r = Tensor._make(np.asarray(r), None)
             out_grads.append(r if create else r.data)
         return tuple(out_grads) if n > 1 else out_grads[0]
-
-    def release(self) -> None:
-        super().release()
-        self.ctx = None
 
 
 class Function:
@@ -96,14 +92,13 @@ class Function:
             raise RuntimeError(f"{cls.__name__}.forward returned dtype {out.dtype}, which cannot carry a gradient")
         node = FunctionBackward.__new__(FunctionBackward)
         node.fn_cls = cls
-        node.ctx = ctx
         node.inputs = args
         node.args = [a.data if isinstance(a, Tensor) else a for a in args]
         node.needs = ctx.needs_input_grad
         node.out = None
-        node.saved = None
-        node.stamp = CLOCK[0]
-        node.site = user_site() if STATE.anomaly else None
+        node.saved = ctx  # released with the graph like any op's saved arrays
+        node.stamp = next(TICK)
         node.scope = STATE.scope
-        node.retained = None
+        if STATE.anomaly:
+            node.site = user_site()
         return Tensor._make(out.data, node)

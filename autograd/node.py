@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -26,11 +27,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .grad_mode import STATE
-from .tensor import CLOCK, Tensor
+from .tensor import TICK, Tensor
 
 REGISTRY: dict[str, type[Op]] = {}
 
 _ndarray = np.ndarray
+_new = object.__new__
+# Shared ``needs`` tuples, so recording an op allocates no tuple for them.
+_NEEDS_1 = {True: (True,), False: (False,)}
+_NEEDS_2 = {(a, b): (a, b) for a in (True, False) for b in (True, False)}
+# retain_grad() hooks, by node (weakly): the engine looks here only when it is non-empty.
+RETAINED: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LIBRARY_DIRS = tuple(os.path.join(_PACKAGE_ROOT, p) + os.sep for p in ("autograd", "nn", "optim"))
 
@@ -72,12 +79,12 @@ class Op:
     once the graph is freed), ``args`` (their arrays), ``needs`` (which inputs
     require grad), ``out`` (the output array, kept only when ``save_output``),
     ``saved`` (op-specific arrays for backward), ``stamp`` (the in-place clock
-    at creation, to detect later modification of saved inputs), ``site``
-    (creation place, under ``detect_anomaly``), ``scope`` (the Module call stack,
-    for graph drawing) and ``retained`` (``retain_grad`` hook).
+    at creation, to detect later modification of saved inputs), ``scope`` (the
+    Module call stack, for graph drawing) and ``site`` (creation place, set only
+    under ``detect_anomaly``; read it with ``getattr(op, "site", None)``).
     """
 
-    __slots__ = ("inputs", "args", "needs", "out", "saved", "stamp", "site", "scope", "retained")
+    __slots__ = ("inputs", "args", "needs", "out", "saved", "stamp", "site", "scope", "__weakref__")
 
     samples: ClassVar[tuple[Sample, ...]] = ()
     save_output: ClassVar[bool] = False
@@ -103,26 +110,10 @@ class Op:
     @classmethod
     def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
         """Run ``forward`` and, when grad mode is on and an input requires grad, record the op."""
-        op = cls.__new__(cls)
+        op = _new(cls)
         for k, v in attrs.items():
             setattr(op, k, v)
-        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        out = op.forward(*args)
-        if type(out) is not _ndarray:
-            out = np.asarray(out)
-        if STATE.grad_enabled:
-            needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
-            if True in needs:
-                op.inputs = inputs
-                op.args = args
-                op.needs = needs
-                op.out = out if cls.save_output else None
-                op.stamp = CLOCK[0]
-                op.site = user_site() if STATE.anomaly else None
-                op.scope = STATE.scope
-                op.retained = None
-                return Tensor._make(out, op)
-        return Tensor._make(out, None)
+        return run_op(cls, op, inputs)
 
     @property
     def name(self) -> str:
@@ -141,3 +132,61 @@ class Op:
 
     def __repr__(self) -> str:
         return f"<{self.name}Backward>"
+
+
+def run_op(cls: type[Op], op: Op, inputs: tuple[Any, ...]) -> Tensor:
+    """Run ``op.forward`` on ``inputs`` and wrap the result, recording ``op`` when needed.
+
+    The hot path of every op (Tensor operators call it directly): one and two
+    inputs avoid building lists, and the output Tensor is assembled inline.
+    """
+    n = len(inputs)
+    if n == 2:
+        a, b = inputs
+        if isinstance(a, Tensor):
+            ad, ag = a.data, a.requires_grad
+        else:
+            ad, ag = a, False
+        if isinstance(b, Tensor):
+            bd, bg = b.data, b.requires_grad
+        else:
+            bd, bg = b, False
+        args: tuple[Any, ...] = (ad, bd)
+        record = ag or bg
+        needs = _NEEDS_2[ag, bg]
+    elif n == 1:
+        x = inputs[0]
+        if isinstance(x, Tensor):
+            args = (x.data,)
+            record = x.requires_grad
+            needs = _NEEDS_1[record]
+        else:
+            args = inputs
+            record = False
+    else:
+        args = tuple([x.data if isinstance(x, Tensor) else x for x in inputs])
+        needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+        record = True in needs
+    out = op.forward(*args)
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t.data = out
+    t.grad = None
+    t._version = 0
+    if record and STATE.grad_enabled:
+        op.inputs = inputs
+        op.args = args
+        op.needs = needs
+        op.out = out if cls.save_output else None
+        op.stamp = next(TICK)
+        st = STATE
+        op.scope = st.scope
+        if st.anomaly:
+            op.site = user_site()
+        t.grad_fn = op
+        t.requires_grad = True
+    else:
+        t.grad_fn = None
+        t.requires_grad = False
+    return t

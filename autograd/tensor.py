@@ -22,6 +22,7 @@ in PyTorch.  Writing into ``t.data`` directly is not tracked.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -30,9 +31,13 @@ import numpy as np
 from .dtypes import get_default_dtype
 from .grad_mode import STATE
 
-# The in-place clock: every in-place change takes the next value as the tensor's
-# version; every recorded op remembers the value at its creation.
-CLOCK = [0]
+# One clock orders ops and in-place changes.  Every recorded op takes the next
+# tick as its sequence number (``op.stamp``: consumers always have larger stamps
+# than the ops that made their inputs, which is the engine's processing order);
+# every in-place change takes the next tick as the tensor's version, so a
+# version above an op's stamp means the tensor changed after the op saved it.
+TICK = itertools.count(1)
+LAST_INPLACE = [0]  # the tick of the most recent in-place change anywhere
 
 _new = object.__new__
 
@@ -192,13 +197,16 @@ class Tensor:
             return
         import weakref
 
-        self.grad_fn.retained = weakref.ref(self)
+        from .node import RETAINED
+
+        RETAINED[self.grad_fn] = weakref.ref(self)
 
     # ------------------------------------------------------------- in-place
     def _bump_version(self) -> None:
         """Mark ``data`` as changed in place (ops that saved it will refuse to backward)."""
-        CLOCK[0] += 1
-        self._version = CLOCK[0]
+        tick = next(TICK)
+        self._version = tick
+        LAST_INPLACE[0] = tick
 
     def _check_inplace(self) -> None:
         if self.requires_grad and STATE.grad_enabled:
@@ -245,43 +253,43 @@ class Tensor:
 
     # ------------------------------------------------------------- operators
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(self, other)
+        return run_op(Add, _new(Add), (self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(other, self)
+        return run_op(Add, _new(Add), (other, self))
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(self, other)
+        return run_op(Sub, _new(Sub), (self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(other, self)
+        return run_op(Sub, _new(Sub), (other, self))
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(self, other)
+        return run_op(Mul, _new(Mul), (self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(other, self)
+        return run_op(Mul, _new(Mul), (other, self))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, other)
+        return run_op(Div, _new(Div), (self, other))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(other, self)
+        return run_op(Div, _new(Div), (other, self))
 
     def __pow__(self, other: Any) -> Tensor:
-        return Pow.apply(self, other)
+        return run_op(Pow, _new(Pow), (self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return Pow.apply(other, self)
+        return run_op(Pow, _new(Pow), (other, self))
 
     def __matmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(self, other)
+        return run_op(MatMul, _new(MatMul), (self, other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(other, self)
+        return run_op(MatMul, _new(MatMul), (other, self))
 
     def __neg__(self) -> Tensor:
-        return Neg.apply(self)
+        return run_op(Neg, _new(Neg), (self,))
 
     def __pos__(self) -> Tensor:
         return self
@@ -337,25 +345,25 @@ class Tensor:
         return Tensor._make(np.asarray(self.data.argmin(axis)), None)
 
     def exp(self) -> Tensor:
-        return Exp.apply(self)
+        return run_op(Exp, _new(Exp), (self,))
 
     def log(self) -> Tensor:
-        return Log.apply(self)
+        return run_op(Log, _new(Log), (self,))
 
     def sqrt(self) -> Tensor:
-        return Sqrt.apply(self)
+        return run_op(Sqrt, _new(Sqrt), (self,))
 
     def abs(self) -> Tensor:
         return Abs.apply(self)
 
     def tanh(self) -> Tensor:
-        return Tanh.apply(self)
+        return run_op(Tanh, _new(Tanh), (self,))
 
     def sigmoid(self) -> Tensor:
-        return Sigmoid.apply(self)
+        return run_op(Sigmoid, _new(Sigmoid), (self,))
 
     def relu(self) -> Tensor:
-        return Relu.apply(self)
+        return run_op(Relu, _new(Relu), (self,))
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         return LeakyRelu.apply(self, slope=negative_slope)
@@ -498,6 +506,7 @@ def _norm_axis(axis: Any, ndim: int) -> Any:
 
 
 # The op classes are bound at the end of the package import (ops import Tensor).
+from .node import run_op  # noqa: E402
 from .ops import (  # noqa: E402
     Abs,
     Add,
