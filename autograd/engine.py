@@ -139,8 +139,11 @@ def run_backward(
             x.grad = gx if old is None else old + gx
             return
         if old is None:
-            gx = np.asarray(gx)
-            if not gx.flags.owndata or not gx.flags.writeable or id(gx) in claimed:
+            # Store the array itself unless it is a view (broadcast, reshape) or
+            # already stored on another leaf: each .grad must own its memory.
+            if type(gx) is not np.ndarray:
+                gx = np.array(gx)
+            elif gx.base is not None or id(gx) in claimed:
                 gx = gx.copy()
             claimed.add(id(gx))
             x.grad = Tensor._make(gx, None)

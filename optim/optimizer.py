@@ -201,7 +201,7 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None and np.shape(p.grad.data) != p.data.shape:
+                if p.grad is not None and p.grad.data.shape != p.data.shape:
                     raise ValueError(
                         f"gradient of shape {np.shape(p.grad.data)} does not match "
                         f"its parameter's shape {p.data.shape}"

@@ -41,14 +41,17 @@ def sgd_update(
     nesterov: bool = False,
     weight_decay: float = 0.0,
     maximize: bool = False,
+    out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """One SGD step on arrays; returns ``(new_param, new_momentum_buffer)``.
 
-    A pure function (inputs are not modified) following PyTorch's
-    ``_single_tensor_sgd`` operation by operation. ``momentum_buffer`` is
-    None before the first step; the result's buffer is None when
-    ``momentum == 0``. Hyperparameters must be Python floats so that a
-    float32 parameter is updated in float32.
+    Follows PyTorch's ``_single_tensor_sgd`` operation by operation. No input
+    is modified, except ``out``: when given (the optimizer passes the
+    parameter's own array), the new parameter is written there, saving an
+    allocation and a copy per step. ``momentum_buffer`` is None before the
+    first step; the result's buffer is None when ``momentum == 0``.
+    Hyperparameters must be Python floats so that a float32 parameter is
+    updated in float32.
     """
     g = -grad if maximize else grad
     if weight_decay != 0:
@@ -60,7 +63,8 @@ def sgd_update(
         else:
             buf = momentum_buffer * momentum + (1 - dampening) * g
         g = g + momentum * buf if nesterov else buf
-    return param + (-lr) * g, buf
+    step = g * (-lr)
+    return np.add(param, step, out=out if out is not None else step), buf
 
 
 class SGD(Optimizer):
@@ -120,22 +124,20 @@ class SGD(Optimizer):
         loss = self._begin_step(closure)
         for group in self.param_groups:
             momentum = float(group["momentum"])
+            hyper = {
+                "lr": float(group["lr"]),
+                "momentum": momentum,
+                "dampening": float(group["dampening"]),
+                "nesterov": bool(group["nesterov"]),
+                "weight_decay": float(group["weight_decay"]),
+                "maximize": bool(group["maximize"]),
+            }
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 buf_in = self.state[p].get("momentum_buffer") if momentum != 0 else None
-                new_p, buf = sgd_update(
-                    p.data,
-                    self._grad_of(p),
-                    buf_in,
-                    lr=float(group["lr"]),
-                    momentum=momentum,
-                    dampening=float(group["dampening"]),
-                    nesterov=bool(group["nesterov"]),
-                    weight_decay=float(group["weight_decay"]),
-                    maximize=bool(group["maximize"]),
-                )
-                self._write(p, new_p)
+                _, buf = sgd_update(p.data, self._grad_of(p), buf_in, out=p.data, **hyper)
+                p._bump_version()
                 if buf is not None:
                     self.state[p]["momentum_buffer"] = buf
         return loss
