@@ -58,7 +58,7 @@ def _tensor(x: Any, fn: str, what: str = "input") -> Tensor:
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """``input @ weight.T + bias`` for ``input (..., in)``, ``weight (out, in)``, ``bias (out,)``."""
     x = _tensor(input, "linear")
-    w_shape = np.shape(weight.data if isinstance(weight, Tensor) else weight)
+    w_shape = weight.shape if isinstance(weight, (Tensor, np.ndarray)) else np.shape(weight)
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {w_shape}")
     if x.ndim == 0 or x.shape[-1] != w_shape[1]:
@@ -68,7 +68,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
         )
     if bias is None:
         return Linear.apply(x, weight)
-    b_shape = np.shape(bias.data if isinstance(bias, Tensor) else bias)
+    b_shape = bias.shape if isinstance(bias, (Tensor, np.ndarray)) else np.shape(bias)
     if b_shape != (w_shape[0],):
         raise ValueError(f"linear: bias must have shape ({w_shape[0]},) to match weight {w_shape}, got {b_shape}")
     return Linear.apply(x, weight, bias)

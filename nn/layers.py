@@ -59,7 +59,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Any) -> Tensor:
-        shape = np.shape(input.data if isinstance(input, Tensor) else input)
+        shape = input.shape if isinstance(input, (Tensor, np.ndarray)) else np.shape(input)
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}) expected input with {self.in_features} "

@@ -39,14 +39,15 @@ class Linear(Op):
 
     def backward(self, g, out, x, weight, bias=None):
         needs = self.needs
+        n_out, n_in = weight.shape
         gx = g @ weight if needs[0] else None
-        gw = None
-        if needs[1]:
-            n_out, n_in = weight.shape
-            gw = g.reshape((-1, n_out)).T @ x.reshape((-1, n_in))
+        g2 = g.reshape((-1, n_out)) if needs[1] or len(needs) == 3 else None
+        gw = g2.T @ x.reshape((-1, n_in)) if needs[1] else None
         if len(needs) == 2:
             return gx, gw
-        return gx, gw, (g if needs[2] else None)
+        # The bias gradient is summed over the batch here, in one reduction,
+        # rather than left to the engine's generic broadcast reduction.
+        return gx, gw, (g2.sum(axis=0) if needs[2] else None)
 
 
 def _mask_sample(shape, p):
