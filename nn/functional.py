@@ -17,7 +17,7 @@ from autograd import Tensor
 from autograd.ops import LeakyRelu, LogSoftmax, Relu, Sigmoid, Softmax, Tanh
 from autograd.tensor import _norm_axis
 
-from .conv_ops import avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d
+from .conv_ops import conv1d, conv2d
 from .init import default_generator
 from .linear_ops import Dropout, Linear
 from .loss_ops import (
@@ -29,6 +29,7 @@ from .loss_ops import (
     NllLoss,
     class_axis,
 )
+from .pool_ops import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
 __all__ = [
     "linear", "dropout", "sigmoid", "relu", "leaky_relu", "tanh", "softmax", "log_softmax",
@@ -141,6 +142,9 @@ def _check_reduction(reduction: Any, fn: str) -> str:
 def _input_and_target(fn: str, input: Any, target: Any) -> tuple[Tensor, Any]:
     """The input, and the target in the input's dtype; their shapes must be equal."""
     x = _tensor(input, fn)
+    t_dtype = np.asarray(target.data if isinstance(target, Tensor) else target).dtype
+    if t_dtype.kind not in "biuf":
+        raise TypeError(f"{fn}: target must hold numbers (0/1 labels or probabilities), got dtype {t_dtype}")
     if isinstance(target, Tensor):
         y = target if target.dtype == x.dtype else target.astype(x.dtype)
     else:
@@ -182,22 +186,25 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     return MseLoss.apply(x, y, reduction=reduction)
 
 
+def _check_unit_interval(fn: str, what: str, a: np.ndarray, hint: str) -> None:
+    """Refuse values outside [0, 1] (and NaN), naming the range seen."""
+    if a.size and not ((a >= 0) & (a <= 1)).all():
+        nan = np.isnan(a)
+        seen = a[~nan]
+        lo, hi = (seen.min(), seen.max()) if seen.size else (np.nan, np.nan)
+        nan = " and NaN" if nan.any() else ""
+        raise ValueError(f"{fn}: {what} must hold probabilities in [0, 1], got values in [{lo:.6g}, {hi:.6g}]{nan}{hint}")
+
+
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
     """BCE on probabilities in [0, 1] (logs clamped at -100, as PyTorch).  For logits use
-    ``binary_cross_entropy_with_logits``, which is more stable."""
+    ``binary_cross_entropy_with_logits``, which is more stable.  Input and target outside
+    [0, 1] are refused, as PyTorch does (the logits form, like PyTorch's, accepts any target)."""
     fn = "binary_cross_entropy"
     _check_reduction(reduction, fn)
     x, y = _input_and_target(fn, input, target)
-    xd = x.data
-    if xd.size and not ((xd >= 0) & (xd <= 1)).all():
-        nan = np.isnan(xd)
-        seen = xd[~nan]
-        lo, hi = (seen.min(), seen.max()) if seen.size else (np.nan, np.nan)
-        nan = " and NaN" if nan.any() else ""
-        raise ValueError(
-            f"{fn}: input must hold probabilities in [0, 1], got values in [{lo:.6g}, {hi:.6g}]{nan}; "
-            "apply sigmoid first, or use binary_cross_entropy_with_logits on logits"
-        )
+    _check_unit_interval(fn, "input", x.data, "; apply sigmoid first, or use binary_cross_entropy_with_logits on logits")
+    _check_unit_interval(fn, "target", y.data if isinstance(y, Tensor) else y, "")
     w = _constant(weight, x, fn, "weight")
     return BinaryCrossEntropy.apply(x, y, weight=w, reduction=reduction)
 
