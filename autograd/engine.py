@@ -57,7 +57,7 @@ def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any], create: bool) -> 
                     f"grad can be implicitly created only for scalar outputs, but this tensor has shape "
                     f"{t.shape}; pass gradient= (an array of that shape) to backward()"
                 )
-            g = np.ones_like(t.data)
+            g = np.ones(t.data.shape, t.data.dtype)
         elif create and isinstance(g, Tensor):
             if g.shape != t.shape:
                 raise RuntimeError(f"gradient has shape {g.shape} but the tensor has shape {t.shape}")
@@ -67,7 +67,6 @@ def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any], create: bool) -> 
             g = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=t.data.dtype)
             if g.shape != t.shape:
                 raise RuntimeError(f"gradient has shape {g.shape} but the tensor has shape {t.shape}")
-            g = g.copy()  # the user's array must never end up aliased by a .grad
         out.append(Tensor._make(g, None) if create else g)
     return out
 
@@ -124,7 +123,10 @@ def run_backward(
             else:
                 target_leaves.add(id(t))
 
-    claimed: set[int] = set()
+    # Arrays already stored in some .grad, and the user's own gradient arrays:
+    # a leaf receiving one of these gets a copy, so no .grad aliases another
+    # array (the user's array is never copied when it only flows through ops).
+    claimed: set[int] = {id(g) for g in gs}
 
     def deliver_leaf(x: Tensor, gx: Any) -> None:
         if targets is not None:
