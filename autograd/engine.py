@@ -173,6 +173,10 @@ def run_backward(
     last_inplace = LAST_INPLACE[0]
     saved_mode = STATE.grad_enabled
     STATE.grad_enabled = create
+    # Gradients at the edge of a domain (sqrt or log at 0, 0 ** negative) are
+    # inf or nan, as in PyTorch, silently: detect_anomaly() reports them.
+    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()
     try:
         while heap:
             fn = heappop(heap)[1]
@@ -219,6 +223,7 @@ def run_backward(
                     pending[child] = gx
                     heappush(heap, (-child.stamp, child))
     finally:
+        errstate.__exit__(None, None, None)
         STATE.grad_enabled = saved_mode
 
     if targets is None:

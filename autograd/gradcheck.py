@@ -96,7 +96,7 @@ def _compare(analytical, numerical, diff, atol, rtol, raise_exception, what="") 
                 raise GradcheckError(
                     f"{what}Jacobian mismatch for output {k} with respect to input {diff[j]}, "
                     f"input element {e_in} (flat index), output element {e_out}: "
-                    f"analytical {a[e_out, e_in]!r} vs numerical {n[e_out, e_in]!r} "
+                    f"analytical {float(a[e_out, e_in])!r} vs numerical {float(n[e_out, e_in])!r} "
                     f"({int(bad.sum())} of {bad.size} entries differ; atol={atol}, rtol={rtol})"
                 )
     return True

@@ -96,8 +96,11 @@ class Op:
         super().__init_subclass__(**kwargs)
         if not cls.__dict__.get("abstract", False):
             name = cls.__name__
-            if name in REGISTRY and REGISTRY[name] is not cls:
-                raise TypeError(f"an op named {name!r} is already registered ({REGISTRY[name].__module__})")
+            old = REGISTRY.get(name)
+            # Re-running the same definition (a notebook cell, a reload) replaces the op;
+            # a different op with a taken name is an error.
+            if old is not None and old is not cls and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
+                raise TypeError(f"an op named {name!r} is already registered ({old.__module__}.{old.__qualname__})")
             REGISTRY[name] = cls
 
     def forward(self, *args: Any) -> np.ndarray:

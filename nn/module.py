@@ -353,7 +353,13 @@ class Module:
         """
         if isinstance(dtype, str) and dtype == "cpu":
             return self
-        dt = np.dtype(dtype)
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(
+                f"Module.to takes a float dtype (np.float32, np.float64) or 'cpu', got {dtype!r}: "
+                "this library runs on the CPU only (NumPy arrays), there are no devices"
+            ) from None
         if dt.kind != "f":
             raise TypeError(f"Module.to only accepts floating point dtypes, got {dt}")
         tensors = list(self.parameters()) + list(self.buffers())

@@ -4,6 +4,7 @@ import gc
 import sys
 import time
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -252,3 +253,36 @@ def test_log_and_sqrt_at_zero_behave_as_numpy():
     with np.errstate(divide="ignore"):
         np.testing.assert_array_equal(Tensor([0.0]).log().data, np.log([0.0]))
     np.testing.assert_array_equal(Tensor([0.0]).sqrt().data, [0.0])
+
+
+def test_backward_at_a_domain_edge_gives_inf_without_numpy_warnings():
+    x = Tensor([0.0, 4.0], requires_grad=True)
+    y = x.sqrt().sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y.backward()
+    assert np.isinf(x.grad.data[0]) and x.grad.data[1] == 0.25
+
+
+def test_redefining_an_op_in_the_same_place_replaces_it_but_a_name_clash_is_an_error():
+    from autograd.node import REGISTRY, Op, Sample
+
+    def define():
+        class Twice(Op):
+            samples = (Sample(((2,),)),)
+
+            def forward(self, x):
+                return 2 * x
+
+            def backward(self, g, out, x):
+                return 2 * g
+
+        return Twice
+
+    try:
+        first, second = define(), define()
+        assert REGISTRY["Twice"] is second and first is not second
+        with pytest.raises(TypeError, match="already registered"):
+            type("Twice", (Op,), {"samples": (Sample(((2,),)),), "__module__": "elsewhere"})
+    finally:
+        REGISTRY.pop("Twice", None)
