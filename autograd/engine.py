@@ -263,7 +263,7 @@ def grad(
     ins = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     if grad_outputs is None:
         gos: Sequence[Any] = (None,) * len(outs)
-    elif isinstance(grad_outputs, (Tensor, np.ndarray)) and len(outs) == 1:
+    elif len(outs) == 1 and not isinstance(grad_outputs, (list, tuple)):
         gos = (grad_outputs,)
     else:
         gos = tuple(grad_outputs)

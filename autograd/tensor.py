@@ -497,6 +497,10 @@ def _norm_axis(axis: Any, ndim: int) -> Any:
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if ndim == 0:  # a scalar: axis 0 or -1 means the whole (one-element) tensor, as in PyTorch
+        if any(a not in (0, -1) for a in axes):
+            raise np.exceptions.AxisError(f"axis {axes} is out of bounds for a tensor of 0 dimensions")
+        return None
     out = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):

@@ -129,6 +129,7 @@ class Concatenate(Op):
     samples = (
         Sample(((2, 3), (4, 3)), kwargs={"axis": 0}),
         Sample(((2, 3), (2, 1), (2, 2)), kwargs={"axis": 1}),
+        Sample(((2, 3),), kwargs={"axis": 1}),
     )
 
     def forward(self, *xs):
@@ -139,7 +140,8 @@ class Concatenate(Op):
         lead = (slice(None),) * self.axis
         bounds = self.saved
         starts = (0, *bounds[:-1])
-        return tuple(g[lead + (slice(int(s), int(e)),)] if need else None for s, e, need in zip(starts, bounds, self.needs))
+        res = tuple(g[lead + (slice(int(s), int(e)),)] if need else None for s, e, need in zip(starts, bounds, self.needs))
+        return res[0] if len(res) == 1 else res
 
 
 class Stack(Op):
@@ -149,6 +151,7 @@ class Stack(Op):
     samples = (
         Sample(((2, 3), (2, 3)), kwargs={"axis": 0}),
         Sample(((2, 3), (2, 3), (2, 3)), kwargs={"axis": 2}),
+        Sample(((2, 3),), kwargs={"axis": 1}),
     )
 
     def forward(self, *xs):
@@ -156,4 +159,5 @@ class Stack(Op):
 
     def backward(self, g, out, *xs):
         lead = (slice(None),) * self.axis
-        return tuple(g[lead + (i,)] if need else None for i, need in enumerate(self.needs))
+        res = tuple(g[lead + (i,)] if need else None for i, need in enumerate(self.needs))
+        return res[0] if len(res) == 1 else res
