@@ -72,13 +72,21 @@ def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any], create: bool) -> 
 
 
 def _check_versions(fn: Any) -> None:
-    for i, x in enumerate(fn.inputs):
-        if isinstance(x, Tensor) and x._version > fn.stamp:
-            raise RuntimeError(
-                f"one of the tensors needed for gradient computation has been modified by an in-place "
-                f"operation: input {i} of {fn.name} (shape {x.shape}) changed after the op used it. "
-                "Recompute the forward pass after modifying it, or modify a copy."
-            )
+    """Refuse a backward that would read an input or the kept output after an in-place change."""
+    changed = None
+    if fn.saves_inputs:
+        for i, x in enumerate(fn.inputs):
+            if isinstance(x, Tensor) and x._version > fn.stamp:
+                changed = f"input {i} of {fn.name} (shape {x.shape})"
+                break
+    if changed is None and fn.out is not None and getattr(fn, "out_version", 0) > fn.stamp:
+        changed = f"the output of {fn.name} (shape {fn.out.shape}), which its backward reuses,"
+    if changed is not None:
+        raise RuntimeError(
+            f"one of the tensors needed for gradient computation has been modified by an in-place "
+            f"operation: {changed} changed after the op used it. "
+            "Recompute the forward pass after modifying it, or modify a copy."
+        )
 
 
 def _check_finite(fn: Any, grads: Sequence[Any]) -> None:
@@ -189,7 +197,7 @@ def run_backward(
                 _retain(fn, g, create)
             if target_nodes and fn in target_nodes:
                 captured[target_nodes[fn]] = g
-            if fn.stamp < last_inplace and fn.saves_inputs:
+            if fn.stamp < last_inplace:
                 _check_versions(fn)
             if create:
                 out = None if fn.out is None else Tensor._make(fn.out, fn)

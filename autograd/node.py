@@ -80,11 +80,13 @@ class Op:
     require grad), ``out`` (the output array, kept only when ``save_output``),
     ``saved`` (op-specific arrays for backward), ``stamp`` (the in-place clock
     at creation, to detect later modification of saved inputs), ``scope`` (the
-    Module call stack, for graph drawing) and ``site`` (creation place, set only
-    under ``detect_anomaly``; read it with ``getattr(op, "site", None)``).
+    Module call stack, for graph drawing), ``site`` (creation place, set only
+    under ``detect_anomaly``; read it with ``getattr(op, "site", None)``) and
+    ``out_version`` (set when the output tensor is changed in place while the op
+    keeps its array for backward).
     """
 
-    __slots__ = ("inputs", "args", "needs", "out", "saved", "stamp", "site", "scope", "__weakref__")
+    __slots__ = ("inputs", "args", "needs", "out", "saved", "stamp", "site", "scope", "out_version", "__weakref__")
 
     samples: ClassVar[tuple[Sample, ...]] = ()
     save_output: ClassVar[bool] = False

@@ -207,6 +207,9 @@ class Tensor:
         tick = next(TICK)
         self._version = tick
         LAST_INPLACE[0] = tick
+        fn = self.grad_fn
+        if fn is not None and fn.out is not None:  # the op that made this tensor kept its array for backward
+            fn.out_version = tick
 
     def _check_inplace(self) -> None:
         if self.requires_grad and STATE.grad_enabled:

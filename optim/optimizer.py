@@ -192,7 +192,17 @@ class Optimizer:
     def _begin_step(self, closure: Callable[[], Any] | None) -> Any:
         """Evaluate ``closure`` with gradient recording on, as PyTorch does,
         then check every gradient, so that a bad one stops the step before
-        any parameter has changed."""
+        any parameter has changed.
+
+        The hyperparameters are checked again first: a value written into
+        ``param_groups`` after construction (``group["lr"] = -0.1``, a
+        scheduler's lambda) is refused here, before it can change anything.
+        """
+        for i, group in enumerate(self.param_groups):
+            try:
+                self._check_group(group)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"param_groups[{i}]: {e}") from None
         loss = None
         if closure is not None:
             from autograd import enable_grad

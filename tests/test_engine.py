@@ -286,3 +286,12 @@ def test_redefining_an_op_in_the_same_place_replaces_it_but_a_name_clash_is_an_e
             type("Twice", (Op,), {"samples": (Sample(((2,),)),), "__module__": "elsewhere"})
     finally:
         REGISTRY.pop("Twice", None)
+
+
+def test_in_place_change_of_an_output_its_backward_reuses_is_detected():
+    x = Tensor([0.5, 1.0], requires_grad=True)
+    y = x.exp()
+    with autograd.no_grad():
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match="the output of Exp"):
+        y.sum().backward()

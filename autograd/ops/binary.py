@@ -1,11 +1,30 @@
 """Broadcasting binary ops.  Each returns gradients of the output's shape; the
-engine sums them down to each input's shape."""
+engine sums them down to each input's shape.
+
+Operands that do not broadcast raise a ValueError naming the op and both
+shapes (the ``try`` costs nothing on the normal path).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..node import Op, Sample
+
+
+def _explain(err: ValueError, op: str, *operands) -> ValueError:
+    """``err``, or a clearer error if it came from operands that do not broadcast."""
+    shapes = [np.shape(x) for x in operands]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " and ".join(str(tuple(s)) for s in shapes)
+        return ValueError(
+            f"{op}: shapes {listed} cannot be broadcast together "
+            "(aligned from the last axis, each pair of sizes must be equal or one of them 1)"
+        )
+    return err
+
 
 _PAIRS = (
     Sample(((3, 4), (3, 4))),
@@ -21,7 +40,10 @@ class Add(Op):
     samples = _PAIRS
 
     def forward(self, a, b):
-        return a + b
+        try:
+            return a + b
+        except ValueError as e:
+            raise _explain(e, "add", a, b) from None
 
     def backward(self, g, out, a, b):
         return g, g
@@ -32,7 +54,10 @@ class Sub(Op):
     samples = _PAIRS
 
     def forward(self, a, b):
-        return a - b
+        try:
+            return a - b
+        except ValueError as e:
+            raise _explain(e, "sub", a, b) from None
 
     def backward(self, g, out, a, b):
         return g, (-g if self.needs[1] else None)
@@ -42,7 +67,10 @@ class Mul(Op):
     samples = _PAIRS
 
     def forward(self, a, b):
-        return a * b
+        try:
+            return a * b
+        except ValueError as e:
+            raise _explain(e, "mul", a, b) from None
 
     def backward(self, g, out, a, b):
         needs = self.needs
@@ -54,7 +82,10 @@ class Div(Op):
     samples = _PAIRS
 
     def forward(self, a, b):
-        return a / b
+        try:
+            return a / b
+        except ValueError as e:
+            raise _explain(e, "div", a, b) from None
 
     def backward(self, g, out, a, b):
         needs = self.needs
@@ -77,7 +108,10 @@ class Pow(Op):
     )
 
     def forward(self, a, b):
-        return a**b
+        try:
+            return a**b
+        except ValueError as e:
+            raise _explain(e, "pow", a, b) from None
 
     def backward(self, g, out, a, b):
         needs = self.needs
@@ -99,7 +133,10 @@ class Maximum(Op):
     samples = _PAIRS
 
     def forward(self, a, b):
-        out = np.maximum(a, b)
+        try:
+            out = np.maximum(a, b)
+        except ValueError as e:
+            raise _explain(e, "maximum", a, b) from None
         self.saved = _tie_weights(a > b, a == b, out.dtype)
         return out
 
@@ -115,7 +152,10 @@ class Minimum(Op):
     samples = _PAIRS
 
     def forward(self, a, b):
-        out = np.minimum(a, b)
+        try:
+            out = np.minimum(a, b)
+        except ValueError as e:
+            raise _explain(e, "minimum", a, b) from None
         self.saved = _tie_weights(a < b, a == b, out.dtype)
         return out
 
@@ -147,7 +187,10 @@ class Where(Op):
     )
 
     def forward(self, a, b):
-        return np.where(self.cond, a, b)
+        try:
+            return np.where(self.cond, a, b)
+        except ValueError as e:
+            raise _explain(e, "where (condition, a, b)", self.cond, a, b) from None
 
     def backward(self, g, out, a, b):
         needs, cond = self.needs, self.cond
