@@ -11,33 +11,15 @@ deepest frame in this file must be the statement that holds the misuse.
 from __future__ import annotations
 
 import operator
-import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from refusal import refused  # noqa: E402
 
 import autograd
 import nn
 from autograd import Function, Tensor, grad
-
-HERE = os.path.abspath(__file__)
-
-
-@contextmanager
-def refused(exc: type[BaseException], *patterns: str, at: str) -> Iterator[pytest.ExceptionInfo]:
-    """Expect ``exc`` whose message matches every regex in ``patterns``, raised from the
-    statement of this file that contains ``at`` (the user's call)."""
-    with pytest.raises(exc) as info:
-        yield info
-    msg = str(info.value)
-    for p in patterns:
-        assert re.search(p, msg), f"{p!r} not found in the message {msg!r}"
-    ours = [e for e in info.traceback if os.path.abspath(str(e.path)) == HERE]
-    line = str(ours[-1].statement)
-    assert at in line, f"raised below {line!r}, not below the call {at!r}"
 
 
 def leaf(*shape: int, seed: int = 0) -> Tensor:
