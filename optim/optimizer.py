@@ -221,7 +221,8 @@ class Optimizer:
     @staticmethod
     def _grad_of(p: Tensor) -> np.ndarray:
         """The gradient array of ``p`` in ``p``'s dtype (never written to)."""
-        return np.asarray(p.grad.data).astype(p.data.dtype, copy=False)
+        g = p.grad.data
+        return g if g.dtype is p.data.dtype else np.asarray(g).astype(p.data.dtype, copy=False)
 
     @staticmethod
     def _write(p: Tensor, new_value: np.ndarray) -> None:

@@ -34,7 +34,6 @@ def sgd_update(
     param: np.ndarray,
     grad: np.ndarray,
     momentum_buffer: np.ndarray | None,
-    *,
     lr: float,
     momentum: float = 0.0,
     dampening: float = 0.0,
@@ -123,23 +122,21 @@ class SGD(Optimizer):
         """Update every parameter that has a gradient; return the closure's loss."""
         loss = self._begin_step(closure)
         for group in self.param_groups:
-            momentum = float(group["momentum"])
-            hyper = {
-                "lr": float(group["lr"]),
-                "momentum": momentum,
-                "dampening": float(group["dampening"]),
-                "nesterov": bool(group["nesterov"]),
-                "weight_decay": float(group["weight_decay"]),
-                "maximize": bool(group["maximize"]),
-            }
+            lr, momentum = float(group["lr"]), float(group["momentum"])
+            dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
+            nesterov, maximize = bool(group["nesterov"]), bool(group["maximize"])
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                buf_in = self.state[p].get("momentum_buffer") if momentum != 0 else None
-                _, buf = sgd_update(p.data, self._grad_of(p), buf_in, out=p.data, **hyper)
+                data = p.data
+                state = self.state[p] if momentum != 0 else None
+                buf = sgd_update(
+                    data, self._grad_of(p), state.get("momentum_buffer") if state is not None else None,
+                    lr, momentum, dampening, nesterov, weight_decay, maximize, data,
+                )[1]
                 p._bump_version()
                 if buf is not None:
-                    self.state[p]["momentum_buffer"] = buf
+                    state["momentum_buffer"] = buf
         return loss
 
 
