@@ -179,6 +179,7 @@ def run_backward(
     anomaly = STATE.anomaly
     retained = RETAINED if len(RETAINED) else None
     last_inplace = LAST_INPLACE[0]
+    special = anomaly or create or retained is not None or bool(target_nodes)
     saved_mode = STATE.grad_enabled
     STATE.grad_enabled = create
     # Gradients at the edge of a domain (sqrt or log at 0, 0 ** negative) are
@@ -193,21 +194,26 @@ def run_backward(
             if inputs is None:
                 raise RuntimeError(_FREED.format(fn.name))
             needs = fn.needs
-            if retained is not None and fn in retained:
-                _retain(fn, g, create)
-            if target_nodes and fn in target_nodes:
-                captured[target_nodes[fn]] = g
             if fn.stamp < last_inplace:
                 _check_versions(fn)
-            if create:
-                out = None if fn.out is None else Tensor._make(fn.out, fn)
-                res = fn.backward(g, out, *inputs)
+            if special:
+                if retained is not None and fn in retained:
+                    _retain(fn, g, create)
+                if target_nodes and fn in target_nodes:
+                    captured[target_nodes[fn]] = g
+                if create:
+                    out = None if fn.out is None else Tensor._make(fn.out, fn)
+                    res = fn.backward(g, out, *inputs)
+                else:
+                    res = fn.backward(g, fn.out, *fn.args)
+                if len(needs) == 1:
+                    res = (res,)
+                if anomaly:
+                    _check_finite(fn, res)
             else:
                 res = fn.backward(g, fn.out, *fn.args)
-            if len(needs) == 1:
-                res = (res,)
-            if anomaly:
-                _check_finite(fn, res)
+                if len(needs) == 1:
+                    res = (res,)
             if not retain:
                 fn.inputs = fn.args = fn.out = fn.saved = None
             for x, need, gx in zip(inputs, needs, res):
@@ -226,8 +232,6 @@ def run_backward(
                 elif child in pending:
                     pending[child] = pending[child] + gx
                 else:
-                    if child.inputs is None:
-                        raise RuntimeError(_FREED.format(child.name))
                     pending[child] = gx
                     heappush(heap, (-child.stamp, child))
     finally:
