@@ -169,9 +169,21 @@ def run_op(cls: type[Op], op: Op, inputs: tuple[Any, ...]) -> Tensor:
             args = inputs
             record = False
     else:
-        args = tuple([x.data if isinstance(x, Tensor) else x for x in inputs])
-        needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
-        record = True in needs
+        # Three or more inputs (Linear with a bias, losses, concatenate): one plain loop.
+        arg_list = []
+        need_list = []
+        record = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arg_list.append(x.data)
+                need = x.requires_grad
+                record = record or need
+                need_list.append(need)
+            else:
+                arg_list.append(x)
+                need_list.append(False)
+        args = tuple(arg_list)
+        needs = tuple(need_list)
     out = op.forward(*args)
     if type(out) is not _ndarray:
         out = np.asarray(out)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
-from autograd.ops import LeakyRelu, LogSoftmax, Relu, Sigmoid, Softmax, Tanh
+from autograd.ops import LeakyRelu, LogSoftmax, Softmax
 from autograd.tensor import _norm_axis
 
 from .conv_ops import conv1d, conv2d
@@ -101,11 +101,11 @@ def dropout(input: Any, p: float = 0.5, training: bool = True) -> Tensor:
 
 # ------------------------------------------------------------------------------ activations
 def sigmoid(input: Any) -> Tensor:
-    return Sigmoid.apply(_tensor(input, "sigmoid"))
+    return _tensor(input, "sigmoid").sigmoid()
 
 
 def relu(input: Any) -> Tensor:
-    return Relu.apply(_tensor(input, "relu"))
+    return _tensor(input, "relu").relu()
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
@@ -113,7 +113,7 @@ def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
 
 
 def tanh(input: Any) -> Tensor:
-    return Tanh.apply(_tensor(input, "tanh"))
+    return _tensor(input, "tanh").tanh()
 
 
 def _axis(axis: int, dim: int | None) -> int:

@@ -15,6 +15,7 @@ from autograd import Tensor, get_default_dtype
 
 from . import functional as F
 from . import init
+from .linear_ops import Linear as LinearOp
 from .module import Module, Parameter
 
 
@@ -59,13 +60,21 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Any) -> Tensor:
-        shape = input.shape if isinstance(input, (Tensor, np.ndarray)) else np.shape(input)
+        x = F._tensor(input, "Linear")
+        shape = x.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}) expected input with {self.in_features} "
                 f"features (last axis), got shape {shape}"
             )
-        return F.linear(input, self.weight, self.bias)
+        # The module guarantees the weight's and bias's shapes, so it calls the op
+        # directly rather than F.linear (which checks them again); parameters are
+        # read from the registry, skipping Module.__getattr__'s slow path.
+        params = self._parameters
+        bias = params["bias"]
+        if bias is None:
+            return LinearOp.apply(x, params["weight"])
+        return LinearOp.apply(x, params["weight"], bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
