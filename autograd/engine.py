@@ -57,7 +57,7 @@ def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any], create: bool) -> 
                     f"grad can be implicitly created only for scalar outputs, but this tensor has shape "
                     f"{t.shape}; pass gradient= (an array of that shape) to backward()"
                 )
-            g = np.ones(t.data.shape, t.data.dtype)
+            g = np.array(1, t.data.dtype) if t.data.ndim == 0 else np.ones(t.data.shape, t.data.dtype)
         elif create and isinstance(g, Tensor):
             if g.shape != t.shape:
                 raise RuntimeError(f"gradient has shape {g.shape} but the tensor has shape {t.shape}")
@@ -177,9 +177,11 @@ def run_backward(
             heappush(heap, (-fn.stamp, fn))
 
     anomaly = STATE.anomaly
-    retained = RETAINED if len(RETAINED) else None
+    retained = RETAINED if RETAINED.data else None  # .data: len() of a WeakKeyDictionary is slow
     last_inplace = LAST_INPLACE[0]
     special = anomaly or create or retained is not None or bool(target_nodes)
+    plain_leaves = targets is None and not create
+    ndarray = np.ndarray
     saved_mode = STATE.grad_enabled
     STATE.grad_enabled = create
     # Gradients at the edge of a domain (sqrt or log at 0, 0 ** negative) are
@@ -228,7 +230,11 @@ def run_backward(
                     gx = gx.astype(xd.dtype)
                 child = x.grad_fn
                 if child is None:
-                    deliver_leaf(x, gx)
+                    if plain_leaves and x.grad is None and type(gx) is ndarray and gx.base is None and id(gx) not in claimed:
+                        claimed.add(id(gx))  # the common first store, inlined (see deliver_leaf)
+                        x.grad = Tensor._make(gx, None)
+                    else:
+                        deliver_leaf(x, gx)
                 elif child in pending:
                     pending[child] = pending[child] + gx
                 else:

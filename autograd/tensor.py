@@ -173,9 +173,7 @@ class Tensor:
         ``retain_graph`` (default: ``create_graph``); ``create_graph`` records the
         backward pass so the gradients can be differentiated again.
         """
-        from .engine import backward
-
-        backward((self,), (gradient,), retain_graph, create_graph)
+        run_backward((self,), (gradient,), retain_graph, create_graph)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph."""
@@ -513,6 +511,7 @@ def _norm_axis(axis: Any, ndim: int) -> Any:
 
 
 # The op classes are bound at the end of the package import (ops import Tensor).
+from .engine import run_backward  # noqa: E402
 from .node import run_op  # noqa: E402
 from .ops import (  # noqa: E402
     Abs,

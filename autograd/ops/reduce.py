@@ -6,6 +6,8 @@ normalise it), so gradients can be re-expanded with a plain reshape.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..node import Op, Sample
@@ -16,6 +18,18 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[i
     if axis is None:
         return (1,) * len(shape)
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def _expand_to(g, shape: tuple[int, ...]):
+    """``g`` (keepdims-shaped) broadcast to ``shape``.  Small results are written out
+    (``np.broadcast_to`` costs about 2 us of Python per call, more than copying a few
+    thousand numbers); large ones stay a free broadcast view.  A Tensor ``g``
+    (create_graph) goes through the recorded BroadcastTo op."""
+    if isinstance(g, (np.ndarray, np.generic)) and math.prod(shape) <= 4096:
+        out = np.empty(shape, g.dtype)
+        out[...] = g
+        return out
+    return np.broadcast_to(g, shape)
 
 
 def _count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
@@ -56,7 +70,7 @@ class Sum(_Reduction):
         return x.sum(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
-        return np.broadcast_to(self._expand(g), self.saved)
+        return _expand_to(self._expand(g), self.saved)
 
 
 class Mean(_Reduction):
@@ -68,7 +82,7 @@ class Mean(_Reduction):
         return x.mean(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
-        return np.broadcast_to(self._expand(g) / _count(self.saved, self.axis), self.saved)
+        return _expand_to(self._expand(g) / _count(self.saved, self.axis), self.saved)
 
 
 class _Extremum(_Reduction):
