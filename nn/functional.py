@@ -8,6 +8,7 @@ the offending shapes, dtypes and values instead of surfacing from inside NumPy.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -203,10 +204,16 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction:
     fn = "binary_cross_entropy"
     _check_reduction(reduction, fn)
     x, y = _input_and_target(fn, input, target)
-    _check_unit_interval(fn, "input", x.data, "; apply sigmoid first, or use binary_cross_entropy_with_logits on logits")
     _check_unit_interval(fn, "target", y.data if isinstance(y, Tensor) else y, "")
     w = _constant(weight, x, fn, "weight")
-    return BinaryCrossEntropy.apply(x, y, weight=w, reduction=reduction)
+    out = BinaryCrossEntropy.apply(x, y, weight=w, reduction=reduction)
+    # An input outside [0, 1] (or NaN) makes a log NaN, so the loss is NaN exactly
+    # when the input may be bad: checking the result is one test on a scalar
+    # instead of a pass over the input on every call.
+    o = out.data
+    if (math.isnan(o) if o.ndim == 0 else np.isnan(o).any()):
+        _check_unit_interval(fn, "input", x.data, "; apply sigmoid first, or use binary_cross_entropy_with_logits on logits")
+    return out
 
 
 def binary_cross_entropy_with_logits(

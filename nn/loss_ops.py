@@ -98,7 +98,9 @@ class BinaryCrossEntropy(_Loss):
     def forward(self, x, y):
         y = _same_dtype(y, x)
         w = _same_dtype(self.weight, x)
-        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 below
+        # log(0) = -inf, clamped to -100 below; an input outside [0, 1] gives NaN here,
+        # which nn.functional.binary_cross_entropy turns into a clear error.
+        with np.errstate(divide="ignore", invalid="ignore"):
             log_x = np.maximum(np.log(x), -100.0)
             log_1mx = np.maximum(np.log1p(-x), -100.0)
         loss = (y - 1) * log_1mx - y * log_x
