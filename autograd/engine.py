@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import STATE
+from .inplace import LAST_INPLACE
 from .node import RETAINED
-from .tensor import LAST_INPLACE, Tensor
+from .tensor import Tensor
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved "

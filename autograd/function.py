@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import STATE
+from .inplace import TICK
 from .node import Op, user_site
-from .tensor import TICK, Tensor
+from .tensor import Tensor
 
 
 class FunctionCtx:

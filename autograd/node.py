@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .grad_mode import STATE
-from .tensor import TICK, Tensor
+from .inplace import TICK
+from .tensor import Tensor
 
 REGISTRY: dict[str, type[Op]] = {}
 

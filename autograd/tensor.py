@@ -15,29 +15,21 @@ dtype rules
 Mutation
 --------
 ``t.data`` is a plain ndarray.  The in-place methods (``add_``, ``mul_``,
-``copy_``, ``zero_``, ``fill_``, ``t[i] = v``) advance the tensor's version, and
-a backward through an op that saved the tensor before the change raises, as
-in PyTorch.  Writing into ``t.data`` directly is not tracked.
+``copy_``, ``zero_``, ``fill_``, ``t[i] = v``; see ``autograd.inplace``)
+advance the tensor's version, and a backward through an op that saved the
+tensor before the change raises, as in PyTorch.  Writing into ``t.data``
+directly is not tracked.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from .dtypes import get_default_dtype
-from .grad_mode import STATE
-
-# One clock orders ops and in-place changes.  Every recorded op takes the next
-# tick as its sequence number (``op.stamp``: consumers always have larger stamps
-# than the ops that made their inputs, which is the engine's processing order);
-# every in-place change takes the next tick as the tensor's version, so a
-# version above an op's stamp means the tensor changed after the op saved it.
-TICK = itertools.count(1)
-LAST_INPLACE = [0]  # the tick of the most recent in-place change anywhere
+from .inplace import InPlaceMethods
 
 _new = object.__new__
 
@@ -61,7 +53,7 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor:
+class Tensor(InPlaceMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     ``Tensor(data, requires_grad=False, dtype=None)``; see the module docstring for
@@ -198,59 +190,6 @@ class Tensor:
         from .node import RETAINED
 
         RETAINED[self.grad_fn] = weakref.ref(self)
-
-    # ------------------------------------------------------------- in-place
-    def _bump_version(self) -> None:
-        """Mark ``data`` as changed in place (ops that saved it will refuse to backward)."""
-        tick = next(TICK)
-        self._version = tick
-        LAST_INPLACE[0] = tick
-        fn = self.grad_fn
-        if fn is not None and fn.out is not None:  # the op that made this tensor kept its array for backward
-            fn.out_version = tick
-
-    def _check_inplace(self) -> None:
-        if self.requires_grad and STATE.grad_enabled:
-            kind = "a leaf tensor" if self.grad_fn is None else "a tensor"
-            raise RuntimeError(
-                f"{kind} that requires grad is being used in an in-place operation; "
-                "wrap it in `with autograd.no_grad():` or work on .detach()"
-            )
-
-    def _inplace(self, values: Any) -> Tensor:
-        self._check_inplace()
-        values = values.data if isinstance(values, Tensor) else values
-        np.copyto(self.data, values, casting="same_kind")
-        self._bump_version()
-        return self
-
-    def copy_(self, src: Any) -> Tensor:
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
-        if np.broadcast_shapes(src.shape, self.shape) != self.shape:
-            raise ValueError(f"copy_: cannot copy shape {src.shape} into shape {self.shape}")
-        return self._inplace(src)
-
-    def zero_(self) -> Tensor:
-        return self._inplace(0)
-
-    def fill_(self, value: float) -> Tensor:
-        return self._inplace(value)
-
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        other = other.data if isinstance(other, Tensor) else other
-        return self._inplace(self.data + alpha * other if alpha != 1 else self.data + other)
-
-    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self.add_(other, -alpha)
-
-    def mul_(self, other: Any) -> Tensor:
-        other = other.data if isinstance(other, Tensor) else other
-        return self._inplace(self.data * other)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace()
-        self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
-        self._bump_version()
 
     # ------------------------------------------------------------- operators
     def __add__(self, other: Any) -> Tensor:
@@ -440,46 +379,8 @@ class Tensor:
     def double(self) -> Tensor:
         return self.astype(np.float64)
 
-    # ------------------------------------------------------------- NumPy interop
-    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """Let NumPy defer to Tensors: ``ndarray * t`` and ``np.exp(t)`` give recorded Tensors."""
-        if method == "__call__" and not kwargs:
-            op = UFUNCS.get(ufunc)
-            if op is not None:
-                return op(*inputs)
-        if any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
-            raise TypeError(f"np.{ufunc.__name__} ({method}) is not differentiable here; use Tensor ops instead")
-        raw = [_raw(x) for x in inputs]
-        return Tensor._make(np.asarray(getattr(ufunc, method)(*raw, **kwargs)), None)
-
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        impl = FUNCTIONS.get(func)
-        if impl is not None:
-            return impl(*args, **kwargs)
-        if _requires_grad_anywhere(args) or _requires_grad_anywhere(kwargs.values()):
-            raise TypeError(f"np.{func.__name__} is not differentiable here; use Tensor ops instead")
-        return func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()})
-
-
 def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
-
-
-def _unwrap(x: Any) -> Any:
-    if isinstance(x, Tensor):
-        return x.data
-    if isinstance(x, (list, tuple)):
-        return type(x)(_unwrap(v) for v in x)
-    return x
-
-
-def _requires_grad_anywhere(xs: Any) -> bool:
-    for x in xs:
-        if isinstance(x, Tensor) and x.requires_grad:
-            return True
-        if isinstance(x, (list, tuple)) and _requires_grad_anywhere(x):
-            return True
-    return False
 
 
 def _index_arrays(index: Any) -> Any:
@@ -543,4 +444,8 @@ from .ops import (  # noqa: E402
     Transpose,
     Var,
 )
-from .ops.dispatch import FUNCTIONS, UFUNCS  # noqa: E402
+from .ops.dispatch import array_function, array_ufunc  # noqa: E402
+
+# NumPy defers to Tensors through these (see autograd/ops/dispatch.py).
+Tensor.__array_ufunc__ = array_ufunc  # type: ignore[assignment]
+Tensor.__array_function__ = array_function  # type: ignore[assignment]

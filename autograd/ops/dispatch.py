@@ -86,3 +86,40 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.shape: lambda x: np.shape(_raw(x)),
     np.ndim: lambda x: np.ndim(_raw(x)),
 }
+
+
+def _unwrap(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_unwrap(v) for v in x)
+    return x
+
+
+def _requires_grad_anywhere(xs: Any) -> bool:
+    for x in xs:
+        if isinstance(x, Tensor) and x.requires_grad:
+            return True
+        if isinstance(x, (list, tuple)) and _requires_grad_anywhere(x):
+            return True
+    return False
+
+
+def array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """Let NumPy defer to Tensors: ``ndarray * t`` and ``np.exp(t)`` give recorded Tensors."""
+    if method == "__call__" and not kwargs:
+        op = UFUNCS.get(ufunc)
+        if op is not None:
+            return op(*inputs)
+    if any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        raise TypeError(f"np.{ufunc.__name__} ({method}) is not differentiable here; use Tensor ops instead")
+    raw = [_raw(x) for x in inputs]
+    return Tensor._make(np.asarray(getattr(ufunc, method)(*raw, **kwargs)), None)
+
+def array_function(self: Tensor, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+    impl = FUNCTIONS.get(func)
+    if impl is not None:
+        return impl(*args, **kwargs)
+    if _requires_grad_anywhere(args) or _requires_grad_anywhere(kwargs.values()):
+        raise TypeError(f"np.{func.__name__} is not differentiable here; use Tensor ops instead")
+    return func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()})
