@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import graphviz
 import numpy as np
@@ -222,7 +223,7 @@ def test_render_dot_writes_the_source_text(tmp_path):
     _, w, b, y = small_graph()
     path = str(tmp_path / "graph.dot")
     assert viz.render([y], path, params={"w": w, "b": b}) == path
-    text = open(path, encoding="utf-8").read()
+    text = Path(path).read_text(encoding="utf-8")
     assert text.startswith("digraph")
     parsed = pygraphviz.AGraph(string=text)
     assert parsed.number_of_nodes() == 11 and parsed.number_of_edges() == 10
@@ -292,10 +293,10 @@ def test_rendering_and_notebook_display_need_no_dot_executable(monkeypatch, tmp_
     assert g.pipe(format="svg", encoding="utf-8").startswith("<?xml")
     # torchviz-style g.render(): the DOT source next to the rendered file
     out = g.render(tmp_path / "model", format="png")
-    assert out == f"{tmp_path / 'model'}.png" and open(out, "rb").read(4) == b"\x89PNG"
+    assert out == f"{tmp_path / 'model'}.png" and Path(out).read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "model").read_text().startswith("digraph")
     out = g.render(outfile=tmp_path / "other.svg", cleanup=True)
-    assert SvgGraph(open(out, "rb").read()).titles("param") == ["b", "w"]
+    assert SvgGraph(Path(out).read_bytes()).titles("param") == ["b", "w"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "model.png", "other.svg"]
     path = viz.render(y, tmp_path / "g.pdf")
     assert path.read_bytes().startswith(b"%PDF-")
