@@ -15,11 +15,9 @@ import re
 import numpy as np
 import pytest
 
-pytest.importorskip("matplotlib")
-
-import nn  # noqa: E402
-from examples import conv, digits, report, train  # noqa: E402
-from examples.datasets import (  # noqa: E402
+import nn
+from examples import conv, digits, report, train
+from examples.datasets import (
     MOTIF,
     generate_linear,
     generate_xor_easy,
