@@ -12,11 +12,14 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, get_default_dtype
+from autograd.node import run_op
 
 from . import functional as F
 from . import init
 from .linear_ops import Linear as LinearOp
 from .module import Module, Parameter
+
+_new = object.__new__
 
 
 def _positive_int(value: Any, name: str, layer: str) -> int:
@@ -73,8 +76,8 @@ class Linear(Module):
         params = self._parameters
         bias = params["bias"]
         if bias is None:
-            return LinearOp.apply(x, params["weight"])
-        return LinearOp.apply(x, params["weight"], bias)
+            return run_op(LinearOp, _new(LinearOp), (x, params["weight"]))
+        return run_op(LinearOp, _new(LinearOp), (x, params["weight"], bias))
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
