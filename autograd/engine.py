@@ -1,4 +1,4 @@
-"""The reverse-mode engine: ``backward`` and ``grad``.
+"""The reverse-mode engine: ``run_backward`` (behind ``Tensor.backward``) and ``grad``.
 
 Traversal is iterative (no recursion limit on deep graphs) and needs no
 separate pass to count dependencies: every op carries a creation stamp, and a
@@ -257,11 +257,6 @@ def _retain(fn: Any, g: Any, create: bool) -> None:
     if not create:
         g = Tensor._make(np.array(g), None)
     t.grad = g if t.grad is None else t.grad + g
-
-
-def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool | None = None, create_graph: bool = False) -> None:
-    """Accumulate gradients of ``roots`` into the leaves' ``.grad`` (``Tensor.backward``)."""
-    run_backward(roots, grads, retain_graph, create_graph)
 
 
 def grad(
