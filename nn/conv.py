@@ -6,25 +6,16 @@ The layers hold the parameters and options; the arithmetic is in ``nn.conv_ops``
 
 from __future__ import annotations
 
-import math
 from typing import Any, ClassVar
 
-import numpy as np
+from autograd import Tensor
 
-from autograd import Tensor, get_default_dtype
-
-from . import init
 from .conv_ops import IntOrTuple, _conv_nd, _tuple
-from .module import Module, Parameter
+from .layers import _float_dtype, _positive_int, add_weight_and_bias, default_init_
+from .module import Module
 from .pool_ops import AvgPool, MaxPool, _pool_nd
 
 __all__ = ["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"]
-
-
-def _positive_int(value: Any, what: str, name: str) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{name}: {what} must be a positive int, got {value!r}")
-    return int(value)
 
 
 class _ConvNd(Module):
@@ -49,24 +40,12 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: stride must be positive, got {self.stride}")
         if any(p < 0 for p in self.padding):
             raise ValueError(f"{name}: padding must be non-negative, got {self.padding}")
-        dt = get_default_dtype() if dtype is None else np.dtype(dtype)
-        if dt.kind != "f":
-            raise TypeError(f"{name}: parameters must have a floating point dtype, got {dt}")
-        self.weight = Parameter(np.empty((self.out_channels, self.in_channels) + self.kernel_size, dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty(self.out_channels, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        weight_shape = (self.out_channels, self.in_channels) + self.kernel_size
+        add_weight_and_bias(self, weight_shape, bias, _float_dtype(dtype, name))
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (``_ConvNd.reset_parameters``)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        default_init_(self.weight, self.bias)
 
     def forward(self, input: Any) -> Tensor:
         return _conv_nd(self.dims, input, self.weight, self.bias, self.stride, self.padding)

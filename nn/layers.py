@@ -35,6 +35,32 @@ def _float_dtype(dtype: Any, layer: str) -> np.dtype:
     return dt
 
 
+def add_weight_and_bias(layer: Module, weight_shape: tuple[int, ...], bias: bool, dtype: np.dtype) -> None:
+    """Register ``layer.weight`` and ``layer.bias`` (of the weight's first size, or None
+    when ``bias`` is false), then draw them with ``layer.reset_parameters()``.
+
+    Shared by ``Linear`` and the convolutions, whose parameters PyTorch lays out
+    and initialises the same way.
+    """
+    layer.weight = Parameter(np.empty(weight_shape, dtype=dtype))
+    if bias:
+        layer.bias = Parameter(np.empty(weight_shape[0], dtype=dtype))
+    else:
+        layer.register_parameter("bias", None)
+    layer.reset_parameters()
+
+
+def default_init_(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default layer initialisation (``Linear``/``_ConvNd.reset_parameters``):
+    ``kaiming_uniform_(a=sqrt(5))``, i.e. U(±1/sqrt(fan_in)), for the weight and
+    U(±1/sqrt(fan_in)) for the bias."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        init.uniform_(bias, -bound, bound)
+
+
 class Linear(Module):
     """``y = x @ weight.T + bias``: ``weight (out_features, in_features)``, ``bias (out_features,)``.
 
@@ -46,21 +72,11 @@ class Linear(Module):
         super().__init__()
         self.in_features = _positive_int(in_features, "in_features", "Linear")
         self.out_features = _positive_int(out_features, "out_features", "Linear")
-        dt = _float_dtype(dtype, "Linear")
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty(self.out_features, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_weight_and_bias(self, (self.out_features, self.in_features), bias, _float_dtype(dtype, "Linear"))
 
     def reset_parameters(self) -> None:
         """Re-draw the weights with PyTorch's default initialisation."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        default_init_(self.weight, self.bias)
 
     def forward(self, input: Any) -> Tensor:
         x = F._tensor(input, "Linear")
