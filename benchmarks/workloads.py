@@ -23,6 +23,19 @@ CHAIN_SCALE = 1.0001
 CHAIN_SHIFT = 0.0001
 
 
+def chain_forward(y, cycles: int):
+    """The chain workloads' forward pass on a Tensor of either library: ``cycles``
+    rounds of ``* CHAIN_SCALE, + CHAIN_SHIFT, tanh, exp, log`` (one body for
+    the gradlab and PyTorch columns, so both time the same ops)."""
+    for _ in range(cycles):
+        y = y * CHAIN_SCALE
+        y = y + CHAIN_SHIFT
+        y = y.tanh()
+        y = y.exp()
+        y = y.log()
+    return y
+
+
 @dataclass
 class Problem:
     """One workload, ready to run.
