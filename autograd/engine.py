@@ -217,7 +217,7 @@ def run_backward(
                 res = fn.backward(g, fn.out, *fn.args)
                 if len(needs) == 1:
                     res = (res,)
-            if not retain:
+            if not retain:  # free what was kept for backward; a later backward through fn raises
                 fn.inputs = fn.args = fn.out = fn.saved = None
             for x, need, gx in zip(inputs, needs, res):
                 if not need or gx is None:

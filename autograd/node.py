@@ -129,13 +129,6 @@ class Op:
         """The op's non-tensor attributes (axis, stride, ...), for display."""
         return {k: getattr(self, k) for k in self.attrs if hasattr(self, k)}
 
-    def release(self) -> None:
-        """Drop everything kept for backward; a later backward through this node raises."""
-        self.inputs = None
-        self.args = None
-        self.out = None
-        self.saved = None
-
     def __repr__(self) -> str:
         return f"<{self.name}Backward>"
 
